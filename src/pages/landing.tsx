@@ -22,7 +22,7 @@ import {
 } from '../lib/visitor'
 import { getLanding, type Landing } from '../services/invites'
 import { fallbackCodeOf } from '../services/link-fallbacks'
-import { inviteStatus } from '../services/invite-status'
+import { endedByOwnTerms, inviteStatus } from '../services/invite-status'
 import { retiredCode } from '../services/retired-codes'
 import { bufferVisit } from '../services/visit-buffer'
 import { CodeParamSchema, LandingQuerySchema } from '../schemas/public'
@@ -84,13 +84,9 @@ landingApp.get('/i/:code', async (c) => {
   const now = new Date()
   const status = inviteStatus(landing.invite, now)
   if (status !== 'active') {
-    // A campaign link ended by its own terms (its date, its uses) names its community and, where
-    // the admins chose one, leads on to the link that took over (read only here). One the admins
-    // withdrew may have leaked; a member's own link would tie them to the community.
-    const ownTerms =
-      (status === 'expired' || status === 'used_up') && !landing.invite.referrerMemberId
-        ? status
-        : null
+    // Ended by its own terms, it names its community and leads on where the admins chose a link
+    // to take over (read only here).
+    const ownTerms = endedByOwnTerms(landing.invite, now)
     const fallback = ownTerms ? await fallbackCodeOf(db, landing.invite, now) : null
     return errorPage(
       410,

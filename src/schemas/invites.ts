@@ -45,8 +45,8 @@ const FALLBACK_TEXT =
   'Another campaign link of this community that lets people in now (not a member’s personal ' +
   'link, not this one): once this link has expired or is used up, its page offers that ' +
   'link’s page, or, where that one ended too, the first that lets people in along the ' +
-  'fallbacks they name (up to five). A link withdrawn, archived or given a new code leads ' +
-  'nowhere; rotating a link clears it as the fallback of others.'
+  'fallbacks they name (up to five). A link withdrawn or archived leads nowhere and stops the ' +
+  'way on; giving a link a new code (`rotate`, or `code` here) clears it as the fallback of others.'
 
 const MaxUses = z.number().int().min(1).max(1_000_000)
 

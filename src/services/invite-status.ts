@@ -23,3 +23,17 @@ export const inviteRefusal = {
   expired: 'This invite link has expired.',
   used_up: 'This invite link has been used as often as allowed.',
 } as const satisfies Record<Exclude<InviteStatus, 'active'>, string>
+
+/**
+ * How a campaign link ended by its own terms (its date, its uses), or null: such a link's page
+ * names its community and may lead on to a fallback. One the admins withdrew or archived may
+ * have leaked, and a member's own link would tie them to the community: neither does.
+ */
+export function endedByOwnTerms(
+  invite: Parameters<typeof inviteStatus>[0] & Pick<Invite, 'referrerMemberId'>,
+  now: Date,
+): 'expired' | 'used_up' | null {
+  if (invite.referrerMemberId) return null
+  const status = inviteStatus(invite, now)
+  return status === 'expired' || status === 'used_up' ? status : null
+}

@@ -13,7 +13,7 @@ import { canonicalCode, customCodeProblem, newInviteCode } from '../lib/codes'
 import { ApiError, isUniqueViolation, notFound } from '../lib/errors'
 import { newId } from '../lib/ids'
 import { MemoryCache } from '../lib/memory-cache'
-import { assertFallbackUsable, usableFallback } from './link-fallbacks'
+import { assertFallbackUsable, unsetAsFallbackQuery, usableFallback } from './link-fallbacks'
 import { isCampaignLink } from './link-settings'
 import { purgeCachedQr } from './qr-cache'
 import {
@@ -254,6 +254,7 @@ export async function updateInvite(
           .where(
             and(eq(inviteCodes.code, invite.code), isNull(inviteCodes.retiredAt), exists(tookIt)),
           ),
+        unsetAsFallbackQuery(db, invite.id, now, exists(tookIt)),
         ...telegramLink,
       ])
       return changed
@@ -354,12 +355,7 @@ export async function rotateInvite(db: Database, invite: Invite, now: Date): Pro
         .where(and(eq(inviteCodes.code, invite.code), isNull(inviteCodes.retiredAt))),
       db.insert(inviteCodes).values({ code, inviteId: invite.id, createdAt: now }),
       db.update(invites).set({ code, updatedAt: now }).where(eq(invites.id, invite.id)).returning(),
-      // A rotation cuts off a code that leaked: the printed links leading on to this one would
-      // hand out the new code to anyone, so they lead nowhere until an admin chooses again.
-      db
-        .update(invites)
-        .set({ fallbackInviteId: null, updatedAt: now })
-        .where(eq(invites.fallbackInviteId, invite.id)),
+      unsetAsFallbackQuery(db, invite.id, now),
     ])
     await forgetCached(invite.code)
     return rotated!

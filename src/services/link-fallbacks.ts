@@ -1,8 +1,8 @@
-import { and, desc, eq, inArray, isNull, ne, sql } from 'drizzle-orm'
+import { and, desc, eq, inArray, isNull, ne, sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/client'
 import { invites, type Invite } from '../db/schema'
 import { ApiError } from '../lib/errors'
-import { inviteStatus, type InviteStatus } from './invite-status'
+import { endedByOwnTerms, inviteStatus, type InviteStatus } from './invite-status'
 import { communityOfInvite, isCampaignLink } from './link-settings'
 
 /**
@@ -79,8 +79,8 @@ export async function assertFallbackUsable(
   db: Database,
   communityId: string,
   fallbackId: string | null | undefined,
-  own?: Pick<Invite, 'id' | 'referrerMemberId'>,
-  now = new Date(),
+  own: Pick<Invite, 'id' | 'referrerMemberId'> | undefined,
+  now: Date,
 ): Promise<void> {
   if (!fallbackId) return
   if (own?.referrerMemberId) throw fallbackRefused('fallbackInviteId', 'member')
@@ -88,6 +88,19 @@ export async function assertFallbackUsable(
   const found = await fallbackCandidatesQuery(db, communityId, [fallbackId])
   const problem = fallbackProblem(fallbackId, found, now)
   if (problem) throw fallbackRefused('fallbackInviteId', problem)
+}
+
+/**
+ * Unsets link `inviteId` as the fallback of the links leading on to it, for the batch that gives
+ * it a new code (`onlyIf`: the condition that the batch gave it): a new code cuts off one that
+ * leaked, and their printed pages would hand out the new one to anyone, so they lead nowhere until
+ * an admin chooses again.
+ */
+export function unsetAsFallbackQuery(db: Database, inviteId: string, now: Date, onlyIf?: SQL) {
+  return db
+    .update(invites)
+    .set({ fallbackInviteId: null, updatedAt: now })
+    .where(and(eq(invites.fallbackInviteId, inviteId), onlyIf))
 }
 
 /** A link's fallback if it may still be one (for a copy of the link), else none. */
@@ -101,65 +114,69 @@ export async function usableFallback(db: Database, invite: Invite, now: Date) {
 const FALLBACK_HOPS = 5
 
 /**
- * Where an ended link's page leads on: the first link along its fallbacks that lets people in
- * (a poster's successor may have ended too, and named its own), its current code; null where
- * there is none, or the way stops at a link the admins withdrew or archived (it may have leaked)
- * or at a link of another community. Only for a campaign link that ended by its own terms. One
- * read (at most `FALLBACK_HOPS` rows), only on the page of a link that ended, never on the
- * landing page's hot path.
+ * The links on the way on from link `inviteId`: its fallback, that one's, and so on, up to
+ * `FALLBACK_HOPS` links (a loop ends there too), for a batch or on its own; `firstWorkingOf`
+ * puts them in order and reads them.
+ */
+export function fallbackWayQuery(db: Database, inviteId: string) {
+  return db
+    .select({
+      ...CHOICE_COLUMNS,
+      communityId: invites.communityId,
+      referrerMemberId: invites.referrerMemberId,
+      fallbackInviteId: invites.fallbackInviteId,
+    })
+    .from(invites)
+    .where(
+      sql`${invites.id} in (with recursive way(id, hop) as (
+          select fallback_invite_id, 1 from invites where id = ${inviteId}
+          union all
+          select i.fallback_invite_id, way.hop + 1 from way join invites i on i.id = way.id
+           where way.hop < ${FALLBACK_HOPS} and i.fallback_invite_id is not null
+        ) select id from way)`,
+    )
+}
+
+export type WayRow = Awaited<ReturnType<typeof fallbackWayQuery>>[number]
+
+/**
+ * Where the page of `invite`, ended by its own terms, leads on (`way` as `fallbackWayQuery` read
+ * it): the first link that lets people in, past fallbacks that ended by their own terms too;
+ * none where the way stops at a link the admins withdrew or archived (it may have leaked), or at
+ * a link of another community or a member's.
+ */
+export function firstWorkingOf(
+  invite: Pick<Invite, 'communityId' | 'fallbackInviteId'>,
+  way: WayRow[],
+  now: Date,
+): WayRow | null {
+  const byId = new Map(way.map((row) => [row.id, row]))
+  let next = invite.fallbackInviteId
+  for (let hop = 0; next && hop < FALLBACK_HOPS; hop++) {
+    const row = byId.get(next)
+    if (!row || row.communityId !== invite.communityId || row.referrerMemberId !== null) return null
+    const status = inviteStatus(row, now)
+    if (status === 'active') return row
+    if (status !== 'expired' && status !== 'used_up') return null
+    next = row.fallbackInviteId
+  }
+  return null
+}
+
+/**
+ * Where the page of a link that ended leads on: the code of `firstWorkingOf` its way, or null
+ * (also for a link that did not end by its own terms, or a member's). One read, only on the page
+ * of a link that ended, never on the landing page's hot path; not kept in the isolate, as the
+ * links along the way end by their uses, which no cache hears of.
  */
 export async function fallbackCodeOf(
   db: Database,
   invite: Invite,
   now: Date,
 ): Promise<string | null> {
-  if (!invite.fallbackInviteId || invite.referrerMemberId) return null
-  const status = inviteStatus(invite, now)
-  if (status !== 'expired' && status !== 'used_up') return null
-  const { results } = await db.$client
-    .prepare(
-      `with recursive way(id, hop) as (
-         select ?1, 1
-         union all
-         select i.fallback_invite_id, way.hop + 1 from way join invites i on i.id = way.id
-          where way.hop < ?2 and i.fallback_invite_id is not null
-       )
-       select i.code, i.community_id, i.referrer_member_id, i.revoked_at, i.archived_at,
-              i.expires_at, i.max_uses, i.uses
-         from way join invites i on i.id = way.id order by way.hop`,
-    )
-    .bind(invite.fallbackInviteId, FALLBACK_HOPS)
-    .all<FallbackRow>()
-  for (const row of results) {
-    if (row.community_id !== invite.communityId || row.referrer_member_id !== null) return null
-    const next = inviteStatus(
-      {
-        revokedAt: dateOf(row.revoked_at),
-        archivedAt: dateOf(row.archived_at),
-        expiresAt: dateOf(row.expires_at),
-        maxUses: row.max_uses,
-        uses: row.uses,
-      },
-      now,
-    )
-    if (next === 'active') return row.code
-    if (next !== 'expired' && next !== 'used_up') return null
-  }
-  return null
+  if (!invite.fallbackInviteId || !endedByOwnTerms(invite, now)) return null
+  return firstWorkingOf(invite, await fallbackWayQuery(db, invite.id), now)?.code ?? null
 }
-
-interface FallbackRow {
-  code: string
-  community_id: string
-  referrer_member_id: string | null
-  revoked_at: number | null
-  archived_at: number | null
-  expires_at: number | null
-  max_uses: number | null
-  uses: number
-}
-
-const dateOf = (ms: number | null) => (ms === null ? null : new Date(ms))
 
 /** How many links a link's form offers to lead on to: the newest, as a campaign's are. */
 export const FALLBACK_CHOICES_MAX = 200

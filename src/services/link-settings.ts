@@ -16,11 +16,11 @@ import { notFound } from '../lib/errors'
 // What a link's dashboard page reads of the link, in the page's one batch.
 
 /**
- * A campaign link, not a member's own, as a condition beside the community's: the `+` keeps the
- * planner off the index of members' links, whose one null holds every community's campaign
- * links, so a community's are read through the community's index at any installation's size.
+ * A campaign link, not a member's own, as a condition beside the community's: written as the
+ * partial index `invites_campaign_idx` is, so a community's campaign links are read through it,
+ * never through its members' links (one per member) nor every community's.
  */
-export const isCampaignLink = sql`+${invites.referrerMemberId} is null`
+export const isCampaignLink = sql`${invites.referrerMemberId} is null`
 
 /** The community of a link, as a subquery: to read both in one batch. */
 export function communityOfInvite(id: string): SQL {

@@ -1404,7 +1404,7 @@ export interface components {
        * @example 2027-01-31T23:59:59Z
        */
       expiresAt?: string
-      /** @description Another campaign link of this community that lets people in now (not a member’s personal link, not this one): once this link has expired or is used up, its page offers that link’s page, or, where that one ended too, the first that lets people in along the fallbacks they name (up to five). A link withdrawn, archived or given a new code leads nowhere; rotating a link clears it as the fallback of others. */
+      /** @description Another campaign link of this community that lets people in now (not a member’s personal link, not this one): once this link has expired or is used up, its page offers that link’s page, or, where that one ended too, the first that lets people in along the fallbacks they name (up to five). A link withdrawn or archived leads nowhere and stops the way on; giving a link a new code (`rotate`, or `code` here) clears it as the fallback of others. */
       fallbackInviteId?: string
       /**
        * @description A custom code (vanity slug) instead of a random one: the link becomes `/i/{code}`. 3 to 40 letters, digits and single dashes between them. Case-insensitive: stored and answered in lower case. Reserved words (paths of this app such as `admin`, `api`, `join`, `qr`, and words that look official such as `login`, `support`, `whatsapp`) are refused with 400 `validation_failed`. A code any link has ever had, including one retired by a rotation, is answered with 409 `code_taken`. Without it, the link gets a random 13-character code.
@@ -1431,7 +1431,7 @@ export interface components {
        * @example 2027-01-31T23:59:59Z
        */
       expiresAt?: string | null
-      /** @description Another campaign link of this community that lets people in now (not a member’s personal link, not this one): once this link has expired or is used up, its page offers that link’s page, or, where that one ended too, the first that lets people in along the fallbacks they name (up to five). A link withdrawn, archived or given a new code leads nowhere; rotating a link clears it as the fallback of others. `null`: none. */
+      /** @description Another campaign link of this community that lets people in now (not a member’s personal link, not this one): once this link has expired or is used up, its page offers that link’s page, or, where that one ended too, the first that lets people in along the fallbacks they name (up to five). A link withdrawn or archived leads nowhere and stops the way on; giving a link a new code (`rotate`, or `code` here) clears it as the fallback of others. `null`: none. */
       fallbackInviteId?: string | null
       qrDesign?: components['schemas']['QrDesignInput']
       /**

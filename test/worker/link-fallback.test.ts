@@ -58,6 +58,11 @@ describe('a link that has ended leads on to the link the admins chose', () => {
     await usedUp(winter.id)
     // Winter's successor ended and named its own: winter's page leads on to summer.
     expect(wayOn((await visit(`/i/${winter.code}?lang=en`)).text)).toBe(`/i/${summer.code}?lang=en`)
+    // Its dashboard page says the same.
+    const { cookie } = await signIn()
+    expect((await page(`/admin/links/${winter.id}`, cookie)).text).toContain(
+      'Its page offers “<bdi>Summer poster</bdi>” instead.',
+    )
 
     // A withdrawn link on the way stops it there: it may have leaked.
     const autumn = await createInvite(community.id, { label: 'Autumn poster' })
@@ -104,6 +109,15 @@ describe('a link that has ended leads on to the link the admins chose', () => {
     const afterRotation = await visit(`/i/${printed.code}?lang=en`)
     expect(wayOn(afterRotation.text)).toBeNull()
     expect((await call('GET', `/api/invites/${printed.id}`)).json.fallbackInviteId).toBeNull()
+
+    // A code changed by hand cuts off the old one as a rotation does.
+    const other = await createInvite(community.id)
+    const leading = await createInvite(community.id, { fallbackInviteId: other.id })
+    const recoded = await call('PATCH', `/api/invites/${other.id}`, {
+      body: { code: `moved-${other.code}` },
+    })
+    expect(recoded.status, recoded.text).toBe(200)
+    expect((await call('GET', `/api/invites/${leading.id}`)).json.fallbackInviteId).toBeNull()
 
     // Nor does an old code of a link given a new one.
     const rotated = await createInvite(community.id, { fallbackInviteId: fresh.id })

@@ -51,9 +51,18 @@ export const invites = sqliteTable(
   (t) => [
     uniqueIndex('invites_code_unique').on(t.code),
     index('invites_community_idx').on(t.communityId, t.id),
-    uniqueIndex('invites_referrer_unique').on(t.referrerMemberId),
+    // Members' own links only: a search for campaign links (no referrer) cannot take this index,
+    // which would read every community's, and takes `invites_campaign_idx` below.
+    uniqueIndex('invites_referrer_unique')
+      .on(t.referrerMemberId)
+      .where(sql`${t.referrerMemberId} is not null`),
     // A deleted group unsets its links' group (the foreign key's action) through this.
     index('invites_group_idx').on(t.groupId),
+    // A community's campaign links, without its members' own links (one per member): the link
+    // lists, the known tags and a link's fallback choices read only these, however many members.
+    index('invites_campaign_idx')
+      .on(t.communityId, t.id)
+      .where(sql`${t.referrerMemberId} is null`),
     // A deleted link unsets the fallback of the links leading to it through this.
     index('invites_fallback_idx').on(t.fallbackInviteId),
     check('invites_max_uses_check', sql`${t.maxUses} is null or ${t.maxUses} >= 1`),

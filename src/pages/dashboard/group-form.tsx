@@ -7,6 +7,7 @@ import { fieldMessages, type FieldMessages } from '../../lib/field-errors'
 import { readForm } from '../../lib/forms'
 import { formatNumber, TEAM_WORDS } from '../../lib/i18n'
 import { ANNOUNCEMENT_GROUP_MEMBER_LIMIT, maxMemberLimit } from '../../lib/limits'
+import { words } from '../../views/dashboard/shell'
 import { assertAllowedUrls } from '../../lib/urls'
 import { telegramConfig } from '../../lib/config'
 import { CreateGroupSchema, UpdateGroupSchema } from '../../schemas/groups'
@@ -166,7 +167,8 @@ function memberLimitRefusal(
   onTelegram: boolean,
 ): string | null {
   if (!(error instanceof ApiError) || error.errors?.[0]?.path !== 'memberLimit') return null
-  const counted = /\d+/.exec(error.errors[0].message)?.[0] ?? '?'
+  const counted = /\d+/.exec(error.errors[0].message)?.[0]
+  if (!counted) return words(lang(c)).checkField
   const t = TEAM_WORDS[lang(c)]
   return error.code === 'member_limit_below_members'
     ? t.memberLimitAtLeast(formatNumber(lang(c), Number(counted)), onTelegram)

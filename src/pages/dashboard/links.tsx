@@ -21,7 +21,7 @@ import {
   setInviteArchived,
   updateInvite,
 } from '../../services/invites'
-import { inviteStatus } from '../../services/invite-status'
+import { endedByOwnTerms, inviteStatus } from '../../services/invite-status'
 import {
   heldUsesQuery,
   knownTagsOfCommunityQuery,
@@ -58,6 +58,8 @@ import {
   chosenFallbackQuery,
   fallbackChoicesOf,
   fallbackChoicesQuery,
+  fallbackWayQuery,
+  firstWorkingOf,
 } from '../../services/link-fallbacks'
 import { linkFormRefusal, parseLinkForm, type LinkFormState } from './link-forms'
 import { LINK_FIELDS } from '../../views/dashboard/link-forms'
@@ -227,6 +229,7 @@ export async function linkPage(
     [held],
     fallbackRows,
     chosenFallbackRows,
+    wayOn,
     ...statsRows
   ] = await db.batch([
     ...linkSettingsQueries(db, id),
@@ -236,6 +239,7 @@ export async function linkPage(
     heldUsesQuery(db, id, new Date()),
     fallbackChoicesQuery(db, id),
     chosenFallbackQuery(db, id),
+    fallbackWayQuery(db, id),
     ...statsReads.queries,
   ])
   const { invite, community, groups, design } = linkSettingsOf([
@@ -276,6 +280,7 @@ export async function linkPage(
       }
       known={knownTags(tagRows)}
       fallbacks={fallbackChoicesOf(fallbackRows, chosenFallbackRows, new Date())}
+      leadsTo={endedByOwnTerms(invite, new Date()) && firstWorkingOf(invite, wayOn, new Date())}
       manage={can(c.var.principal, 'invites.manage', scope)}
       refused={refused}
       stats={stats}

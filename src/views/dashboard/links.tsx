@@ -14,7 +14,7 @@ import type { FormState } from '../form-fields'
 import { TelegramLinkLine } from '../telegram-seen'
 import { ActionButton, CopyButton } from './frame'
 import { ManageLink, NewLinkForm, type KnownTags } from './link-forms'
-import type { FallbackChoice } from '../../services/link-fallbacks'
+import type { FallbackChoice, WayRow } from '../../services/link-fallbacks'
 import { LinksTable, type LinkSort, type TelegramLinkCell } from './links-table'
 import { LinksNotListed } from './links-not-listed'
 import { QrDesigner, type QrDesignForm } from './qr-designer'
@@ -280,6 +280,8 @@ export interface LinkView {
   known: KnownTags
   /** The links this one may lead on to once it has ended (see `fallbackChoicesQuery`). */
   fallbacks: FallbackChoice[]
+  /** Ended by its own terms, the link its page offers now (see `firstWorkingOf`), if any. */
+  leadsTo: Pick<WayRow, 'code' | 'label'> | null | false
   /** Whether this admin may change the link. */
   manage: boolean
   refused: RefusedLinkForms | undefined
@@ -303,13 +305,7 @@ export function LinkPage(props: LinkView) {
           ...linkTarget(invite, props.groups),
         ].find((group) => group && group.memberCount >= group.memberLimit)
       : undefined
-  // Ended by its own terms, the link's page offers its fallback while that one works.
-  const leadsTo =
-    (status === 'expired' || status === 'used_up') && !invite.referrerMemberId
-      ? props.fallbacks.find(
-          (link) => link.id === invite.fallbackInviteId && link.status === 'active',
-        )
-      : undefined
+  const { leadsTo } = props
   // A saved design is a new image URL, so the browser never shows the one it cached before.
   const version = design ? `&v=${design.updatedAt.getTime().toString(36)}` : ''
   return (

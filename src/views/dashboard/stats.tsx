@@ -199,7 +199,8 @@ export function StatsSections(props: {
           figures={view.counted}
           joined={view.counted.joined}
           heading={t.funnel}
-          periodDays={view.days.length}
+          // A rolling period ends today, and its retention counts back from today.
+          periodDays={view.range.period === 'custom' ? undefined : view.days.length}
         />
         {/* Not where Telegram counted every join shown: those the bot observed. */}
         {props.whatsapp && joined.by !== 'telegram' && <WhatsAppInferredNote lang={l} />}
