@@ -9,8 +9,8 @@ import { communityOfInvite, isCampaignLink } from './link-settings'
  * A link's fallback: where the page of a link that ended by its own terms (its date, its uses)
  * leads people on, instead of leaving them at "ask for a new one". Another campaign link of the
  * same community; a member's personal link is none (it would credit that member with joins of
- * a campaign). A link withdrawn or rotated leads nowhere: it may have leaked, and leading on
- * would undo the withdrawal.
+ * a campaign). A link withdrawn or archived leads nowhere, nor does an old code: it may have
+ * leaked, and leading on would undo the withdrawal.
  */
 
 /** What a link's status is read from, for a select: whether it lets people in now. */
@@ -20,6 +20,14 @@ const STATUS_COLUMNS = {
   expiresAt: invites.expiresAt,
   maxUses: invites.maxUses,
   uses: invites.uses,
+}
+
+/** A link as a form or a way on names it, with what its status is read from. */
+const CHOICE_COLUMNS = {
+  id: invites.id,
+  code: invites.code,
+  label: invites.label,
+  ...STATUS_COLUMNS,
 }
 
 /**
@@ -180,13 +188,6 @@ export async function fallbackCodeOf(
 
 /** How many links a link's form offers to lead on to: the newest, as a campaign's are. */
 export const FALLBACK_CHOICES_MAX = 200
-
-const CHOICE_COLUMNS = {
-  id: invites.id,
-  code: invites.code,
-  label: invites.label,
-  ...STATUS_COLUMNS,
-}
 
 /**
  * The links a link's form may offer as its fallback, for the page's batch by the link's id: the
